@@ -5,16 +5,21 @@ Exit codes: 0 ok; 1 a problem the user can fix; 2 usage; 3 unexpected (run `boot
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 
 from bootstrap import __version__, install, paths, render, session, shells, userconfig, validate
 from bootstrap.errors import BootstrapError
+
+# Typer >= 0.29 vendors click and raises its own exception types; older Typer raises click's.
+_ClickError: type[Exception] = (
+    getattr(typer, "TyperException", None) or importlib.import_module("click").ClickException
+)
 
 app = typer.Typer(
     name="bootstrap",
@@ -79,9 +84,9 @@ def _ask_user(flag: str | None, stored: str) -> str:
             try:
                 return validate.user(value.strip(), "user")
             except BootstrapError as exc:
-                raise click.BadParameter(exc.message) from None
+                raise typer.BadParameter(exc.message) from None
 
-        result: str = click.prompt("Okta user (email)", default=stored or None, value_proc=check)
+        result: str = typer.prompt("Okta user (email)", default=stored or None, value_proc=check)
         return result
     if stored:
         return stored
@@ -91,7 +96,13 @@ def _ask_user(flag: str | None, stored: str) -> str:
 def _ask_role(flag: str | None, stored: str, roles: tuple[str, ...], where: str) -> str:
     default = stored if stored in roles else roles[0]
     if flag is None and _interactive() and len(roles) > 1:
-        flag = click.prompt("AWS role", type=click.Choice(roles), default=default)
+
+        def check(value: str) -> str:
+            if value.strip() not in roles:
+                raise typer.BadParameter(f"choose one of: {', '.join(roles)}")
+            return value.strip()
+
+        flag = typer.prompt(f"AWS role ({', '.join(roles)})", default=default, value_proc=check)
     role = validate.role(flag or default)
     if role not in roles:
         raise BootstrapError(
@@ -135,7 +146,7 @@ def setup(
         say(f"bootstrap will set up okta-login for {shell_name} ({the_user}, role {the_role}):")
         for edit in plan.writes:
             say(f"  {'create' if edit.before is None else 'update'} {edit.path}")
-        if not click.confirm("Continue?", default=True):
+        if not typer.confirm("Continue?", default=True):
             say("Nothing changed.")
             return 1
 
@@ -183,7 +194,7 @@ def uninstall(
     ] = False,
 ) -> int:
     """Undo setup: restore every file it changed and remove okta-login."""
-    if _interactive() and not yes and not click.confirm("Remove okta-login and undo setup?", default=True):
+    if _interactive() and not yes and not typer.confirm("Remove okta-login and undo setup?", default=True):
         say("Nothing changed.")
         return 1
     results = install.run_uninstall(keep_config)
@@ -253,7 +264,7 @@ def run(argv: list[str] | None = None) -> int:
     except BootstrapError as exc:
         _fail(exc.message, exc.hint)
         return 1
-    except click.exceptions.Abort as exc:
+    except typer.Abort as exc:
         if isinstance(exc.__cause__, EOFError):
             _fail("input ended before every question was answered", "pass the values as flags")
             return 1
@@ -262,9 +273,10 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         typer.echo("\nInterrupted; nothing more was changed.", err=True)
         return 130
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return exc.exit_code
+    except _ClickError as exc:
+        exc.show()  # type: ignore[attr-defined]
+        code: int = exc.exit_code  # type: ignore[attr-defined]
+        return code
     except Exception as exc:  # noqa: BLE001 - the boundary: a bug must still end with a useful line
         if os.environ.get("BOOTSTRAP_DEBUG"):
             raise

@@ -120,7 +120,7 @@ def shell_path_word(path: Path, home: Path) -> str:
         rel = path.relative_to(home)
     except ValueError:
         return sh_quote(str(path))
-    return '"$HOME"/' + sh_quote(str(rel))
+    return '"${HOME}"/' + sh_quote(str(rel))
 
 
 def render_block(dropin: Path, home: Path, bash_only: bool = False) -> str:

@@ -1,0 +1,109 @@
+"""The CLI surface: version, help for every command, fast start (no heavy imports), packaged templates."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bootstrap import __version__
+from bootstrap.cli import app, run
+
+REPO = Path(__file__).parent.parent
+HEAVY = ("boto3", "botocore", "requests", "urllib3", "jinja2")
+
+
+def _bootstrap(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bootstrap", *args], capture_output=True, text=True, timeout=60,
+        stdin=subprocess.DEVNULL, env=env,
+    )  # fmt: skip
+
+
+def test_version() -> None:
+    proc = _bootstrap("--version")
+    assert proc.returncode == 0
+    assert proc.stdout == f"bootstrap {__version__}\n"
+
+
+def test_version_through_typer_too(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["--version"]) == 0
+    assert capsys.readouterr().out == f"bootstrap {__version__}\n"
+
+
+def _commands() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    commands = _commands()
+    assert {"setup", "uninstall", "snippet", "status"} <= set(commands)
+    for name in commands:
+        assert run([name, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert f"Usage: bootstrap {name}" in out
+        assert len(out.splitlines()) > 3
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["setup", "--frobnicate"]) == 2
+    assert "No such option" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["setup", "--help"], ["status", "--short"]])
+def test_fast_paths_import_no_heavy_library(args: list[str]) -> None:
+    code = (
+        "import sys, runpy; sys.argv = ['bootstrap', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('bootstrap', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print('LOADED', sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r})))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=60)
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last == "LOADED []", proc.stdout + proc.stderr
+
+
+def test_unexpected_error_exits_3_with_a_doctor_hint(isolated_env: Path) -> None:
+    # A config path that is a directory is not a user mistake the code anticipates: exit 3, no traceback.
+    cfg = isolated_env / ".config/bootstrap/config.toml"
+    cfg.mkdir(parents=True)
+    proc = _bootstrap("status", env=dict(os.environ))
+    assert proc.returncode in (1, 3)
+    assert "Traceback" not in proc.stderr
+    assert "bootstrap" in proc.stderr and proc.stderr.count("\n") <= 2
+
+
+def test_templates_ship_inside_the_wheel(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
+         str(REPO)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    wheel = next(tmp_path.glob("bootstrap-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    for template in (REPO / "templates").glob("*.j2"):
+        assert f"bootstrap/templates/{template.name}" in names
+    # A non-editable install renders from the packaged copy, not from the checkout.
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    env = dict(os.environ, PYTHONPATH=str(target))
+    code = "import bootstrap.render as r; print(r.templates_dir())"
+    where = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=tmp_path
+    )
+    assert where.stdout.strip() == str(target / "bootstrap" / "templates")
+    snippet = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "snippet", "--shell", "bash", "--user", "a@example.com"],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert snippet.returncode == 0, snippet.stderr
+    assert "okta-login()" in snippet.stdout
