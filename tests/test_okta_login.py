@@ -25,6 +25,8 @@ def _env(tmp_path: Path, mode: str) -> dict[str, str]:
     env["STUB_MODE"] = mode
     env["STUB_ARGS"] = str(tmp_path / "args")
     env["STUB_PWNED"] = str(tmp_path / "pwned")
+    (tmp_path / "tmp").mkdir(exist_ok=True)
+    env["TMPDIR"] = str(tmp_path / "tmp")
     return env
 
 
@@ -36,6 +38,7 @@ def _login(
     script = f'{source_cmd(shell, dropin)}; okta-login {args}; echo "rc={status}"; env'
     proc = run_shell(shell, script, _env(tmp_path, mode))
     rc_line = next(line for line in proc.stdout.splitlines() if line.startswith("rc="))
+    assert list((tmp_path / "tmp").iterdir()) == [], "okta-login left its stderr file behind"
     return int(rc_line[3:]), parse_env(proc.stdout), proc.stderr
 
 
@@ -75,7 +78,7 @@ def test_success_sets_the_seven_variables(shell: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-@pytest.mark.parametrize("mode", ["fail", "empty", "garbage", "extra"])
+@pytest.mark.parametrize("mode", ["fail", "traceback", "empty", "garbage", "extra"])
 def test_failure_leaves_every_variable_unchanged(shell: str, mode: str, tmp_path: Path) -> None:
     rc, env, err = _login(shell, tmp_path, mode)
     assert rc != 0
@@ -85,6 +88,10 @@ def test_failure_leaves_every_variable_unchanged(shell: str, mode: str, tmp_path
     assert len(lines) == 1, err
     if mode == "fail":
         assert rc == 1 and "exit 1" in lines[0] and "Authentication failed" in lines[0]
+    elif mode == "traceback":
+        # The tool's traceback stays off the terminal; its last line explains the failure.
+        assert rc == 1 and "ReadTimeout: Read timed out" in lines[0]
+        assert "Traceback" not in err
     else:
         assert "no credentials received" in lines[0]
 
