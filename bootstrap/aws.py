@@ -21,6 +21,17 @@ CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 5
 MAX_ATTEMPTS = 2  # with the timeouts above, nothing waits on STS for much more than 15 s
 
+
+@dataclass(frozen=True)
+class Limits:
+    """How long to wait on STS. The defaults suit setup and verify; `bootstrap doctor` must finish within
+    10 s even when STS never answers, so it passes shorter timeouts and a single attempt."""
+
+    connect_timeout: float = CONNECT_TIMEOUT
+    read_timeout: float = READ_TIMEOUT
+    max_attempts: int = MAX_ATTEMPTS
+
+
 ASSUMED_ROLE_RE = re.compile(r"^arn:aws[a-z-]*:sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 
 
@@ -63,14 +74,15 @@ class IdentityReport:
         return (self.expires - (now or datetime.now(UTC))).total_seconds()
 
 
-def _client(org: Org, credentials: EnvCredentials | None) -> Any:
+def _client(org: Org, credentials: EnvCredentials | None, limits: Limits | None = None) -> Any:
     import botocore.config
     import botocore.session
 
+    limits = limits or Limits()
     config = botocore.config.Config(
-        connect_timeout=CONNECT_TIMEOUT,
-        read_timeout=READ_TIMEOUT,
-        retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+        connect_timeout=limits.connect_timeout,
+        read_timeout=limits.read_timeout,
+        retries={"max_attempts": limits.max_attempts, "mode": "standard"},
         region_name=org.region,
     )
     if credentials is None:
@@ -88,12 +100,12 @@ def _client(org: Org, credentials: EnvCredentials | None) -> Any:
     )
 
 
-def get_identity(org: Org, credentials: EnvCredentials | None) -> Identity:
+def get_identity(org: Org, credentials: EnvCredentials | None, *, limits: Limits | None = None) -> Identity:
     """GetCallerIdentity; every failure becomes an IdentityError with a reason and a fix."""
     import botocore.exceptions as bex
 
     try:
-        client = _client(org, credentials)
+        client = _client(org, credentials, limits)
         answer = client.get_caller_identity()
     except bex.ProfileNotFound as exc:
         raise IdentityError(
@@ -195,7 +207,9 @@ def _signed(seconds: float) -> str:
     return f"{credsmod.human_delta(seconds)} {ahead}"
 
 
-def check(org: Org, role: str | None, environ: dict[str, str] | None = None) -> IdentityReport:
+def check(
+    org: Org, role: str | None, environ: dict[str, str] | None = None, *, limits: Limits | None = None
+) -> IdentityReport:
     """The shell's identity, checked against the org's account and `role` (None: any role)."""
     env = dict(os.environ if environ is None else environ)
     found = credsmod.from_env(org, env)
@@ -213,7 +227,7 @@ def check(org: Org, role: str | None, environ: dict[str, str] | None = None) -> 
             "run `okta-login` (or `okta-login --no-aws-cache`)",
             {"expired_at": expires.isoformat()},
         )
-    identity = get_identity(org, found)
+    identity = get_identity(org, found, limits=limits)
     report = IdentityReport(identity, source, expires)
     if identity.account != org.account_id:
         raise IdentityError(
