@@ -56,7 +56,9 @@
         { pkgs, ... }:
         let
           aws-okta-processor = pkgs.python3Packages.callPackage ./nix/aws-okta-processor.nix { };
-          bootstrap = pkgs.python3Packages.callPackage ./nix/package.nix { inherit aws-okta-processor; };
+          bootstrap = pkgs.python3Packages.callPackage ./nix/package.nix {
+            inherit aws-okta-processor;
+          };
         in
         {
           inherit aws-okta-processor bootstrap;
@@ -71,7 +73,7 @@
           default = {
             type = "app";
             program = lib.getExe self.packages.${system}.bootstrap;
-            meta.description = "Set up okta-login for this machine (bootstrap setup, doctor, status)";
+            meta.description = "Set up okta-login on this machine (bootstrap setup, status, doctor)";
           };
         }
       );
@@ -111,7 +113,7 @@
           inherit (self.packages.${system}) aws-okta-processor bootstrap;
         in
         {
-          # Builds the package and runs its tests (those marked shells, network or nix are deselected).
+          # Builds the package and runs its tests (minus those marked shells, network or nix).
           inherit bootstrap;
           devShell = self.devShells.${system}.default;
           lint =

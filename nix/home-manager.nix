@@ -1,4 +1,5 @@
-# home-manager module: okta-login in bash, zsh and fish, declared instead of written by `bootstrap setup`.
+# home-manager module: okta-login in bash, zsh and fish, declared instead of set up by
+# `bootstrap setup`.
 #
 # The okta-login code is generated at build time by `bootstrap snippet` (no network, no HOME writes)
 # and sourced from the rc files that home-manager itself generates and owns.
@@ -38,7 +39,8 @@ in
     package = lib.mkOption {
       type = lib.types.package;
       default = self.packages.${pkgs.stdenv.hostPlatform.system}.default;
-      defaultText = lib.literalExpression "bootstrap.packages.\${pkgs.stdenv.hostPlatform.system}.default";
+      defaultText =
+        lib.literalExpression "bootstrap.packages.\${pkgs.stdenv.hostPlatform.system}.default";
       description = "The bootstrap package; it brings aws-okta-processor along.";
     };
 

@@ -19,11 +19,11 @@
 }:
 
 let
-  pyproject = lib.importTOML ../pyproject.toml;
+  inherit (lib.importTOML ../pyproject.toml) project;
 in
 buildPythonApplication {
   pname = "bootstrap";
-  inherit (pyproject.project) version;
+  inherit (project) version;
   pyproject = true;
 
   # Only what the wheel and the tests need; a flake built from git sees tracked files only.
@@ -80,7 +80,7 @@ buildPythonApplication {
   preCheck = ''
     export HOME="$(mktemp -d)"
     export PATH="$out/bin:$PATH"
-    # Import the installed package (templates inside the wheel), not ./bootstrap from the source tree.
+    # Import the installed package (with the templates inside), not ./bootstrap of the source tree.
     export PYTHONSAFEPATH=1
   '';
 
@@ -91,7 +91,7 @@ buildPythonApplication {
   };
 
   meta = {
-    description = pyproject.project.description;
+    inherit (project) description;
     license = lib.licenses.mit;
     mainProgram = "bootstrap";
   };

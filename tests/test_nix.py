@@ -360,7 +360,8 @@ def hm_eval(flake: str, settings: str, system: str = "x86_64-linux") -> dict[str
         cfg = result.config;
       in
       {{
-        inherit (result.config) home programs;
+        inherit (cfg) home;
+        programs = {{ inherit (cfg.programs) bash zsh fish; }};
         enableOption = result.options.programs.bootstrap.enable._type;
         drvs = {{
           bash = context cfg.programs.bash.initExtra;
@@ -457,6 +458,15 @@ def test_aws_okta_processor_hash_and_url_match_pypi(flake: str, sdist: Path) -> 
     assert src["url"].rsplit("/", 1)[1] == sdist.name
 
 
+def test_hash_comparison_catches_a_wrong_hash(flake: str, sdist: Path, tmp_path: Path) -> None:
+    """A well-formed but wrong hash evaluates fine: only the comparison with PyPI catches it."""
+    copy = copy_tracked(tmp_path)
+    wrong = sri(b"")
+    edit(copy, "nix/aws-okta-processor.nix", sri(sdist.read_bytes()), wrong)
+    attr = "packages.x86_64-linux.aws-okta-processor.src.outputHash"
+    assert nix_eval(f"path:{copy}", attr) == wrong != sri(sdist.read_bytes())
+
+
 def test_aws_okta_processor_recipe_matches_the_sdist(flake: str, sdist: Path) -> None:
     pkg = nix_eval(
         flake,
@@ -529,10 +539,12 @@ def test_unbroken_copy_evaluates(flake: str, tmp_path: Path) -> None:
     hm_eval(f"path:{copy}", f'{{ enable = true; user = "{HM_USER}"; role = "{HM_ROLE}"; }}')
 
 
-MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], str]] = {
+# name: (edits as (file, old, new), expected message, attribute to evaluate; None: nix flake check)
+MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], str, str | None]] = {
     "misspelled top-level attribute": (
         [("flake.nix", "pkgs.shellcheck", "pkgs.shell-check")],
         "attribute 'shell-check' missing",
+        None,
     ),
     "misspelled python package argument": (
         [
@@ -540,10 +552,12 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("nix/package.nix", "    shellingham\n", "    shellinghamm\n"),
         ],
         "without required argument(s): shellinghamm",
+        None,
     ),
     "unexpected callPackage override": (
-        [("flake.nix", "{ inherit aws-okta-processor; }", "{ inherit aws-okta-processor; extra = 1; }")],
+        [("flake.nix", "inherit aws-okta-processor;\n", "inherit aws-okta-processor;\n extra = 1;\n")],
         "unexpected argument(s): extra",
+        None,
     ),
     "disabled package contextlib2": (
         [
@@ -551,34 +565,91 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], str]] = {
             ("nix/aws-okta-processor.nix", "    tomlkit\n  ];", "    tomlkit\n    contextlib2\n  ];"),
         ],
         "not supported for interpreter python3.13",
+        None,
     ),
     "typo in a buildPythonApplication argument": (
         [("nix/package.nix", "  dependencies = [", "  dependancies = [")],
         "unknown argument `dependancies'",
+        None,
     ),
     "no pyproject = true": (
         [("nix/aws-okta-processor.nix", "  pyproject = true;\n", "")],
         "`pyproject = true' (or a legacy `format') is required",
+        None,
     ),
     "malformed hash": (
         [("nix/aws-okta-processor.nix", "L/pyk=", "L/py=")],
         "invalid SRI hash",
+        None,
     ),
     "obsolete pytestFlagsArray": (
         [("nix/package.nix", "  disabledTestMarks = [", "  pytestFlagsArray = [")],
         "`pytestFlagsArray' is obsolete",
+        None,
     ),
     "no meta.mainProgram": (
         [("nix/package.nix", '    mainProgram = "bootstrap";\n', "")],
         "has no meta.mainProgram",
+        "apps.x86_64-linux.default.program",  # Nix 2.8's flake check does not look into apps
     ),
     "misspelled mkShell argument": (
         [("flake.nix", "shellHook = ''", "shellhook = ''")],
         "unexpected argument 'shellhook'",
+        None,
+    ),
+    "file set outside its root": (
+        [("nix/package.nix", "    root = ../.;", "    root = ./.;")],
+        "is not under root",
+        None,
+    ),
+    "pyproject = true without a build-system": (
+        [("nix/package.nix", "  build-system = [ hatchling ];\n", "")],
+        "needs a `build-system'",
+        None,
+    ),
+    "a string where a package belongs": (
+        [("nix/package.nix", "    typer\n    boto3\n", '    "typer"\n    boto3\n')],
+        "`dependencies' must be a list of derivations",
+        None,
+    ),
+    "a non-Python package as a Python dependency": (
+        [
+            ("nix/package.nix", "  tomli-w,\n", "  tomli-w,\n  awscli2,\n"),
+            ("nix/package.nix", "    tomli-w\n", "    tomli-w\n    awscli2\n"),
+        ],
+        "`dependencies' must hold Python packages",
+        None,
+    ),
+    "pythonRemoveDeps not a list": (
+        [
+            (
+                "nix/aws-okta-processor.nix",
+                'pythonRemoveDeps = [ "contextlib2" ];',
+                'pythonRemoveDeps = "contextlib2";',
+            )
+        ],
+        "`pythonRemoveDeps' must be a boolean or a list of strings",
+        None,
+    ),
+    "misspelled meta attribute": (
+        [("nix/package.nix", '    mainProgram = "bootstrap";', '    mainprogram = "bootstrap";')],
+        "unknown meta attribute `mainprogram'",
+        None,
+    ),
+    "a string in mkShell packages": (
+        [("flake.nix", "pkgs.ruff\n              pkgs.bash", '"ruff"\n              pkgs.bash')],
+        "mkShell: not a derivation",
+        None,
+    ),
+    "a non-Python package in python3.withPackages": (
+        [("flake.nix", "          ps.mypy\n", "          pkgs.ruff\n")],
+        "python3.withPackages: not a Python package",
+        None,
     ),
     "deprecated nixfmt-rfc-style": (
         [("flake.nix", "pkgs.nixfmt\n", "pkgs.nixfmt-rfc-style\n")],
         "deprecated alias",
+        None,
     ),
 }
 
@@ -586,10 +657,13 @@ MUTATIONS: dict[str, tuple[list[tuple[str, str, str]], str]] = {
 @pytest.mark.parametrize("name", list(MUTATIONS))
 def test_standin_catches(flake: str, tmp_path: Path, name: str) -> None:
     copy = copy_tracked(tmp_path)
-    edits, message = MUTATIONS[name]
+    edits, message, attr = MUTATIONS[name]
     for rel, old, new in edits:
         edit(copy, rel, old, new)
-    proc = nix("flake", "check", "--no-build", *OVERRIDE, f"path:{copy}", check=False)
+    if attr is None:
+        proc = nix("flake", "check", "--no-build", *OVERRIDE, f"path:{copy}", check=False)
+    else:
+        proc = nix("eval", "--json", *OVERRIDE, f"path:{copy}#{attr}", check=False)
     expect_failure(proc, message)
 
 
@@ -617,6 +691,8 @@ def test_standin_catches_untracked_source_file(flake: str, tmp_path: Path) -> No
         ("programs.zsh.initContent", "programs.zsh.initContents", "initContents' does not exist"),
         ("programs.zsh.initContent", "programs.zsh.initExtra", "initExtra is deprecated"),
         ("lib.types.str;", "lib.types.bool;", "is not of type `boolean'"),
+        ("      default = null;\n", "", "programs.bootstrap.orgFile' is used but not defined"),
+        ('description = "Your Okta', 'descripton = "Your Okta', "unexpected argument 'descripton'"),
     ],
 )
 def test_standin_catches_home_manager_mistakes(

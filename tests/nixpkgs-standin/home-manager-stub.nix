@@ -21,7 +21,11 @@ in
       type = types.lines;
       default = "";
       apply =
-        v: if v == "" then v else throw "programs.zsh.initExtra is deprecated: use programs.zsh.initContent";
+        v:
+        if v == "" then
+          v
+        else
+          throw "programs.zsh.initExtra is deprecated: use programs.zsh.initContent";
     };
     programs.fish.interactiveShellInit = lines;
   };

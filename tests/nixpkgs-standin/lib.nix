@@ -85,7 +85,10 @@ let
           filter =
             path: type:
             any (
-              p: path == p || hasPrefix (p + "/") path || (type == "directory" && hasPrefix (path + "/") p)
+              p:
+              path == p
+              || hasPrefix (p + "/") path
+              || (type == "directory" && hasPrefix (path + "/") p)
             ) wanted;
         };
   };
@@ -108,7 +111,10 @@ let
     let
       s = toString arg;
     in
-    if match "[[:alnum:],._+:@%/-]+" s == null then "'${replaceStrings [ "'" ] [ "'\\''" ] s}'" else s;
+    if match "[[:alnum:],._+:@%/-]+" s == null then
+      "'${replaceStrings [ "'" ] [ "'\\''" ] s}'"
+    else
+      s;
   escapeShellArgs = concatMapStringsSep " " escapeShellArg;
 
   # nixpkgs warns and falls back to the name when meta.mainProgram is missing; the stand-in refuses.
@@ -229,7 +235,7 @@ let
   isOption = x: isAttrs x && (x._type or null) == "option";
   isIf = x: isAttrs x && (x._type or null) == "if";
 
-  # Merge the option declarations of all modules into one tree; an option declared twice is an error.
+  # Merge the option declarations of all modules into one tree; declaring an option twice is an error.
   mergeDecls =
     loc: decls:
     genAttrs (unique (concatMap attrNames decls)) (
@@ -310,7 +316,8 @@ let
         throw "The option `${showPath (loc ++ [ (head undeclared) ])}' does not exist."
       else
         mapAttrs (
-          name: sub: evalTree (loc ++ [ name ]) sub (concatMap (d: if d ? ${name} then [ d.${name} ] else [ ]) pushed)
+          name: sub:
+          evalTree (loc ++ [ name ]) sub (concatMap (d: if d ? ${name} then [ d.${name} ] else [ ]) pushed)
         ) decl;
 
   # Modules are functions of { config, options, lib, ... } (or attribute sets) that return

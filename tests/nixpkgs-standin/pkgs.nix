@@ -63,7 +63,9 @@ let
       what = if isFunction fn then "a function" else toString fn;
       formal = functionArgs f;
       unexpected = filter (n: !(formal ? ${n})) (attrNames overrides);
-      missing = filter (n: !formal.${n} && !(overrides ? ${n}) && !(scope ? ${n})) (attrNames formal);
+      missing = filter (n: !formal.${n} && !(overrides ? ${n}) && !(scope ? ${n})) (
+        attrNames formal
+      );
     in
     if formal == { } then
       throw "callPackage: ${what} must take an attribute set of named arguments"
@@ -230,7 +232,8 @@ let
       buildSystemNames = map nameOf (a.build-system or [ ]);
       nativeCheckInputNames = map nameOf (a.nativeCheckInputs or [ ]);
       disabledTestMarks = a.disabledTestMarks or [ ];
-      overridePythonAttrs = f: mkPython builderName isApplication (a0 // (if isFunction f then f a0 else f));
+      overridePythonAttrs =
+        f: mkPython builderName isApplication (a0 // (if isFunction f then f a0 else f));
     };
 
   # ---------------------------------------------------------------- fetchers
