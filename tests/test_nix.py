@@ -688,11 +688,31 @@ def test_standin_catches_untracked_source_file(flake: str, tmp_path: Path) -> No
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("programs.zsh.initContent", "programs.zsh.initContents", "initContents' does not exist"),
-        ("programs.zsh.initContent", "programs.zsh.initExtra", "initExtra is deprecated"),
-        ("lib.types.str;", "lib.types.bool;", "is not of type `boolean'"),
-        ("      default = null;\n", "", "programs.bootstrap.orgFile' is used but not defined"),
-        ('description = "Your Okta', 'descripton = "Your Okta', "unexpected argument 'descripton'"),
+        pytest.param(
+            "programs.zsh.initContent",
+            "programs.zsh.initContents",
+            "initContents' does not exist",
+            id="undeclared option",
+        ),
+        pytest.param(
+            "programs.zsh.initContent",
+            "programs.zsh.initExtra",
+            "initExtra is deprecated",
+            id="deprecated zsh initExtra",
+        ),
+        pytest.param("lib.types.str;", "lib.types.bool;", "is not of type `boolean'", id="wrong option type"),
+        pytest.param(
+            "      default = null;\n",
+            "",
+            "programs.bootstrap.orgFile' is used but not defined",
+            id="option without a default",
+        ),
+        pytest.param(
+            'description = "Your Okta',
+            'descripton = "Your Okta',
+            "unexpected argument 'descripton'",
+            id="misspelled mkOption argument",
+        ),
     ],
 )
 def test_standin_catches_home_manager_mistakes(
