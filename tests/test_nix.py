@@ -3,8 +3,8 @@
 nixpkgs itself cannot be fetched here, so the flake is evaluated with
 `--override-input nixpkgs path:tests/nixpkgs-standin`: a small flake that knows only attribute names
 that exist in nixpkgs 25.11 and checks function arguments the way nixpkgs does (see its flake.nix).
-Nothing is built. Every check of the stand-in is shown to bite by `test_standin_catches`, which
-evaluates deliberately broken copies of this repository's own flake and expects the failure.
+Nothing is built. Every check of the stand-in is shown to bite by the `test_standin_catches*` tests,
+which evaluate deliberately broken copies of this repository's own flake and expect the failure.
 
 What this cannot prove (a real nixpkgs is needed): that the packages build, that the test suite
 passes inside the Nix sandbox, that the dev shell starts, and that the home-manager module works in
