@@ -250,6 +250,90 @@ def status(
     return 0
 
 
+@app.command()
+def verify(
+    json_out: Annotated[bool, typer.Option("--json", help="Machine-readable result.")] = False,
+    role: Annotated[str | None, typer.Option("--role", help="Role to expect (default: stored).")] = None,
+) -> int:
+    """Check the AWS identity this shell's credentials give (STS GetCallerIdentity)."""
+    import json
+
+    from bootstrap import aws, creds
+
+    ctx = session.load()
+    expected = validate.role(role) if role else (ctx.cfg.role if ctx.cfg and ctx.cfg.role else None)
+    try:
+        report = aws.check(ctx.org, expected)
+    except aws.IdentityError as exc:
+        if json_out:
+            payload = {"ok": False, "reason": exc.reason, "message": exc.message, "hint": exc.hint}
+            say(json.dumps({**payload, "details": exc.details}, indent=2, default=str))
+            return 1
+        raise
+    identity = report.identity
+    left = report.seconds_left()
+    if json_out:
+        say(json.dumps({
+            "ok": True, "account": identity.account, "arn": identity.arn, "role": identity.role,
+            "source": report.source, "expires": report.expires.isoformat() if report.expires else None,
+            "seconds_left": int(left) if left is not None else None,
+        }, indent=2))  # fmt: skip
+        return 0
+    say(f"Account:  {identity.account}")
+    say(f"ARN:      {identity.arn}")
+    say(f"Role:     {identity.role or '(not an assumed role)'}")
+    if report.expires is not None and left is not None:
+        say(f"Expires:  {report.expires:%Y-%m-%d %H:%M:%S} UTC (in {creds.human_delta(left)})")
+    else:
+        say("Expires:  unknown (AWS_CREDENTIAL_EXPIRATION is not set)")
+    say(f"Source:   {report.source}")
+    wanted = f" and role {expected}" if expected else ""
+    say(f"OK: this shell is account {ctx.org.account_id}{wanted}.")
+    return 0
+
+
+@app.command()
+def console(
+    print_only: Annotated[bool, typer.Option("--print", help="Print the URL instead of opening it.")] = False,
+) -> int:
+    """Open the AWS web console through Okta in your browser."""
+    from bootstrap import console as consolemod
+
+    url = consolemod.console_url(session.load().org)
+    if print_only:
+        say(url)
+        return 0
+    if consolemod.open_browser(url):
+        say(f"Opened {url}")
+    else:
+        say(url)
+        warn("No browser available here: open the URL above on a machine with one.")
+    return 0
+
+
+@app.command()
+def doctor(
+    json_: Annotated[bool, typer.Option("--json", help="Machine-readable report (same checks).")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Skip the network checks.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show every check's details (and tracebacks).")
+    ] = False,
+) -> int:
+    """Check everything okta-login needs and say how to fix what is wrong (exit 1 if a check failed)."""
+    import time
+
+    from bootstrap.doctor import report, runner
+
+    started = time.monotonic()
+    diagnosis = runner.run(runner.gather(offline=offline), verbose=verbose, started=started)
+    if json_:
+        sys.stdout.write(report.to_json(diagnosis))
+    else:
+        sys.stdout.write(report.to_text(diagnosis, color=report.use_color(sys.stdout), verbose=verbose))
+    sys.stdout.flush()
+    return diagnosis.exit_code
+
+
 def _fail(message: str, hint: str | None) -> None:
     prefix = typer.style("error:", fg="red", bold=True) if _use_color(sys.stderr) else "error:"
     typer.echo(f"bootstrap: {prefix} {message}", err=True)

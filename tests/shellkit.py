@@ -44,8 +44,9 @@ def source_cmd(shell: str, path: Path) -> str:
     return f"source {quoted}" if shell == "fish" else f". {quoted}"
 
 
-def write_dropin(tmp: Path, shell: str, user: str = "dev@example.com", role: str = "integrates-dev",
-                 org: Org | None = None) -> Path:  # fmt: skip
+def write_dropin(
+    tmp: Path, shell: str, user: str = "dev@example.com", role: str = "integrates-dev", org: Org | None = None
+) -> Path:
     path = tmp / f"okta-login.{shell}"
     path.write_text(render.render_dropin(shell, render.LoginSettings(user, role, org or Org())))
     return path

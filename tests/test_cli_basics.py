@@ -19,9 +19,13 @@ HEAVY = ("boto3", "botocore", "requests", "urllib3", "jinja2")
 
 def _bootstrap(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bootstrap", *args], capture_output=True, text=True, timeout=60,
-        stdin=subprocess.DEVNULL, env=env,
-    )  # fmt: skip
+        [sys.executable, "-m", "bootstrap", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
 
 
 def test_version() -> None:
@@ -82,10 +86,21 @@ def test_unexpected_error_exits_3_with_a_doctor_hint(isolated_env: Path) -> None
 
 def test_templates_ship_inside_the_wheel(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path),
-         str(REPO)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     wheel = next(tmp_path.glob("bootstrap-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -93,8 +108,12 @@ def test_templates_ship_inside_the_wheel(tmp_path: Path) -> None:
         assert f"bootstrap/templates/{template.name}" in names
     # A non-editable install renders from the packaged copy, not from the checkout.
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     env = dict(os.environ, PYTHONPATH=str(target))
     code = "import bootstrap.render as r; print(r.templates_dir())"
     where = subprocess.run(
@@ -103,7 +122,11 @@ def test_templates_ship_inside_the_wheel(tmp_path: Path) -> None:
     assert where.stdout.strip() == str(target / "bootstrap" / "templates")
     snippet = subprocess.run(
         [sys.executable, "-m", "bootstrap", "snippet", "--shell", "bash", "--user", "a@example.com"],
-        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=60,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert snippet.returncode == 0, snippet.stderr
     assert "okta-login()" in snippet.stdout

@@ -22,9 +22,14 @@ PROBE = {
 def _probe(shell: str, argv: list[str] | None = None) -> str:
     # New session, no terminal: an interactive shell would otherwise grab the test runner's terminal.
     proc = subprocess.run(
-        argv or PROBE[shell], capture_output=True, text=True, timeout=30,
-        stdin=subprocess.DEVNULL, start_new_session=True, env=dict(os.environ),
-    )  # fmt: skip
+        argv or PROBE[shell],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=dict(os.environ),
+    )
     return proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr
 
 

@@ -35,8 +35,13 @@ MATRIX = [(shell, name) for shell in SHELLS for name in ORGS]
 
 
 def _dropin(tmp_path: Path, shell: str, org_name: str) -> Path:
-    return write_dropin(tmp_path, shell, user="first.last+aws@example.co.uk", role=ORGS[org_name].roles[-1],
-                        org=ORGS[org_name])  # fmt: skip
+    return write_dropin(
+        tmp_path,
+        shell,
+        user="first.last+aws@example.co.uk",
+        role=ORGS[org_name].roles[-1],
+        org=ORGS[org_name],
+    )
 
 
 def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -163,10 +168,17 @@ def test_unvalidated_values_still_reach_the_tool_verbatim(
     """Quoting alone (validation bypassed) keeps hostile values as data in every shell."""
     tmp = tmp_path_factory.mktemp("verbatim")
     context = {
-        "version": "test", "user": user, "role": "dev", "roles": ["dev"], "organization": organization,
-        "application": application, "account_id": "205810638802", "duration": 3600, "env_prefix": "P",
+        "version": "test",
+        "user": user,
+        "role": "dev",
+        "roles": ["dev"],
+        "organization": organization,
+        "application": application,
+        "account_id": "205810638802",
+        "duration": 3600,
+        "env_prefix": "P",
         "sign_in_url": "",
-    }  # fmt: skip
+    }
     path = tmp / f"okta-login.{shell}"
     path.write_text(render._render(f"okta-login.{shell}.j2", **context))
     env = dict(os.environ, PATH=f"{STUB_DIR}{os.pathsep}{os.environ['PATH']}", STUB_MODE="empty")

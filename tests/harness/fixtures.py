@@ -23,6 +23,7 @@ from .okta import (
     refused_address,
 )
 from .sts import MotoSTS
+from .sts_faults import STSStandIn
 
 
 @pytest.fixture(scope="session")
@@ -88,4 +89,11 @@ def untrusted_okta(tmp_path: Path) -> Iterator[OktaStandIn]:
     """An Okta stand-in whose certificate comes from a CA nobody trusts."""
     rogue = OktaCA(tmp_path / "rogue-ca")
     with OktaStandIn(rogue, users=[OktaUser(DEFAULT_USER, DEFAULT_PASSWORD)]) as server:
+        yield server
+
+
+@pytest.fixture
+def sts_stand_in() -> Iterator[STSStandIn]:
+    """A scripted STS endpoint: set `.status`, `.body` (see sts_faults), `.date_offset`."""
+    with STSStandIn() as server:
         yield server
