@@ -8,7 +8,7 @@ which evaluate deliberately broken copies of this repository's own flake and exp
 
 What this cannot prove (a real nixpkgs is needed): that the packages build, that the test suite
 passes inside the Nix sandbox, that the dev shell starts, and that the home-manager module works in
-real home-manager. nix/README-section.md says the same for users.
+real home-manager. README.md (section Nix) says the same for users.
 """
 
 from __future__ import annotations
