@@ -26,6 +26,25 @@ def identity_xml(account: str, arn: str, user_id: str = "AROAEXAMPLE:session") -
     )
 
 
+def assume_role_xml(account: str, role: str, session: str) -> str:
+    """An AssumeRoleWithSAML answer, so aws-okta-processor can log in through this stand-in too."""
+    expires = (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f'<AssumeRoleWithSAMLResponse xmlns="{NS}"><AssumeRoleWithSAMLResult>'
+        "<Credentials><AccessKeyId>ASIASTANDIN000000001</AccessKeyId>"
+        "<SecretAccessKey>c3RhbmQtaW4tc2VjcmV0LWtleS1zdGFuZC1pbi1zZWNyZXQ=</SecretAccessKey>"
+        "<SessionToken>c3RhbmQtaW4tc2Vzc2lvbi10b2tlbg==</SessionToken>"
+        f"<Expiration>{expires}</Expiration></Credentials>"
+        f"<AssumedRoleUser><Arn>arn:aws:sts::{account}:assumed-role/{role}/{session}</Arn>"
+        f"<AssumedRoleId>AROASTANDIN:{session}</AssumedRoleId></AssumedRoleUser>"
+        f"<Subject>{session}</Subject><SubjectType>persistent</SubjectType>"
+        f"<Issuer>https://okta.example/</Issuer><Audience>https://signin.aws.amazon.com/saml</Audience>"
+        f"<NameQualifier>x</NameQualifier></AssumeRoleWithSAMLResult>"
+        f"<ResponseMetadata><RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+        "</AssumeRoleWithSAMLResponse>"
+    )
+
+
 def error_xml(code: str, message: str) -> str:
     return (
         f'<ErrorResponse xmlns="{NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
@@ -34,12 +53,16 @@ def error_xml(code: str, message: str) -> str:
 
 
 class STSStandIn:
-    """Answers every request with `status` and `body`; `date_offset` shifts the Date header."""
+    """Answers GetCallerIdentity (and GETs) with `status` and `body`; `date_offset` shifts the Date header.
+
+    AssumeRoleWithSAML always succeeds with `assume_role_body` (set it to choose who logs in).
+    """
 
     def __init__(self, status: int = 200, body: str = "", date_offset: timedelta = timedelta(0)) -> None:
         self.status = status
         self.body = body or identity_xml("205810638802", "arn:aws:sts::205810638802:assumed-role/x/y")
         self.date_offset = date_offset
+        self.assume_role_body = assume_role_xml("205810638802", "integrates-dev", "dev@fluidattacks.com")
         self.headers: list[dict[str, str]] = []
         stand_in = self
 
@@ -51,10 +74,13 @@ class STSStandIn:
                 return format_datetime(datetime.now(UTC) + stand_in.date_offset, usegmt=True)
 
             def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                form = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 stand_in.headers.append({k.lower(): v for k, v in self.headers.items()})
-                data = stand_in.body.encode()
-                self.send_response(stand_in.status)
+                if b"Action=AssumeRoleWithSAML" in form:
+                    status, data = 200, stand_in.assume_role_body.encode()
+                else:
+                    status, data = stand_in.status, stand_in.body.encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "text/xml")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
