@@ -158,12 +158,15 @@ def test_secrets_are_scrubbed_even_from_a_careless_check(monkeypatch: pytest.Mon
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
     monkeypatch.setenv("AWS_SESSION_TOKEN", TOKEN)
 
+    monkeypatch.setenv("https_proxy", "http://me:pr0xy-pa55@proxy.example:3128")
+
     def careless(_: Inputs) -> Result:
-        return Result("warn", f"leaked {KEY_ID} {SECRET}", f"token {TOKEN}", {"nested": [SECRET]})
+        error = "ProxyError(http://me:pr0xy-pa55@proxy.example:3128)"
+        return Result("warn", f"leaked {KEY_ID} {SECRET}", f"token {TOKEN}", {"nested": [SECRET, error]})
 
     diagnosis = runner.run(inputs(), [spec("careless", careless)])
     text = report.to_text(diagnosis, verbose=True) + report.to_json(diagnosis)
-    for secret in (KEY_ID, SECRET, TOKEN):
+    for secret in (KEY_ID, SECRET, TOKEN, "pr0xy-pa55"):
         assert secret not in text
     assert "ASIA…1234" in text
 
@@ -570,6 +573,6 @@ def test_no_secret_reaches_the_output(
     for args in (["--offline", "--json"], ["--offline", "--verbose"]):
         run(["doctor", *args])
         out = capsys.readouterr().out
-        for secret in (KEY_ID, SECRET, TOKEN, "hunter2-hunter2"):
+        for secret in (KEY_ID, SECRET, TOKEN, "hunter2-hunter2", "pr0xy-pa55"):
             assert secret not in out
         assert "ASIA…1234" in out

@@ -16,9 +16,11 @@ from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from bootstrap import org as orgmod
 from bootstrap import paths, session, shells, userconfig
+from bootstrap.creds import mask
 from bootstrap.doctor import checks
 from bootstrap.doctor.model import Check, Inputs, Result, Status, Timeouts, skip
 from bootstrap.errors import BootstrapError
@@ -176,10 +178,15 @@ _SECRET_SUFFIXES = ("SECRET_ACCESS_KEY", "SESSION_TOKEN", "SECURITY_TOKEN", "AWS
 def _secrets(environ: Mapping[str, str]) -> dict[str, str]:
     """Values that must never appear in output → what to show instead. Belt and braces: checks already
     mask key ids, but an exception message from a library could still carry one."""
-    from bootstrap.creds import mask
-
     out: dict[str, str] = {}
     for name, value in environ.items():
+        if name.lower().endswith("_proxy"):
+            try:  # a proxy password could come back inside a library's error message
+                password = urlsplit(value).password
+            except ValueError:
+                password = None
+            if password:
+                out[password] = "***"
         if len(value) < 8:
             continue
         if name.endswith(_SECRET_SUFFIXES):
