@@ -74,6 +74,39 @@ def test_fast_paths_import_no_heavy_library(args: list[str]) -> None:
     assert last == "LOADED []", proc.stdout + proc.stderr
 
 
+NETWORK = ("boto3", "botocore", "requests", "urllib3")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["setup", "--dry-run", "--user", "dev@example.com", "--shell", "bash"],
+        ["snippet", "--shell", "zsh"],
+        ["doctor", "--offline"],
+        ["status"],
+    ],
+)
+def test_offline_commands_import_no_network_library(args: list[str], isolated_env: Path) -> None:
+    """What keeps `setup --dry-run` and `doctor --offline` within their budgets (bench/RESULTS.md)."""
+    assert run(["setup", "--user", "dev@example.com", "--shell", "bash", "--no-verify", "--yes"]) == 0
+    code = (
+        "import sys, runpy; sys.argv = ['bootstrap', *sys.argv[1:]]\n"
+        "try:\n    runpy.run_module('bootstrap', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        f"print('LOADED', sorted({{m.split('.')[0] for m in sys.modules}} & set({NETWORK!r})))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env=dict(os.environ),
+    )
+    last = proc.stdout.strip().splitlines()[-1]
+    assert last == "LOADED []", proc.stdout + proc.stderr
+
+
 def test_unexpected_error_exits_3_with_a_doctor_hint(isolated_env: Path) -> None:
     # A config path that is a directory is not a user mistake the code anticipates: exit 3, no traceback.
     cfg = isolated_env / ".config/bootstrap/config.toml"

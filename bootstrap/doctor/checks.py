@@ -106,6 +106,78 @@ def run_process(argv: list[str], env: Mapping[str, str], timeout: float) -> Ran:
         return Ran(None, out or "", err or "")
 
 
+# `aws --version` and `aws-okta-processor --version` each cost a full start of the tool (~0.3 s: both
+# import botocore), most of an offline doctor's time (bench/RESULTS.md). A successful answer of a Python
+# console script is reused while nothing it depends on has changed (the script, its interpreter, that
+# interpreter's site-packages directories, PYTHON* variables) and for at most PROBE_TTL seconds. A failure,
+# a shim, a wrapper or a binary is run every time.
+PROBE_TTL = 3600.0
+_PYTHON_VARS = ("PYTHONPATH", "PYTHONHOME", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "PYTHONSAFEPATH")
+_SITE_DIRS = ("lib/python3*/site-packages", "lib/python3*/dist-packages", "lib/python3/dist-packages")
+
+
+def _probe_stamps(found: str, inp: Inputs) -> list[list[Any]] | None:
+    """What `found --version` depends on, or None when that cannot be known (then it is not cached)."""
+    try:
+        with open(found, "rb") as handle:
+            first = handle.readline(512)
+    except OSError:
+        return None
+    words = first[2:].split() if first.startswith(b"#!") else []
+    if len(words) != 1 or not os.path.basename(words[0]).startswith(b"python"):
+        return None  # `#!/usr/bin/env python3` (PATH decides), a shell wrapper, a binary
+    python = Path(os.fsdecode(words[0]))
+    if not python.is_absolute():
+        return None
+    real = python.resolve()
+    files = [Path(found), python, real, python.parent.parent / "pyvenv.cfg"]
+    # pip adds or removes entries in site-packages when it installs, upgrades or uninstalls anything.
+    for root in dict.fromkeys((python.parent.parent, real.parent.parent, inp.home / ".local")):
+        for pattern in _SITE_DIRS:
+            files += sorted(root.glob(pattern))
+    stamps: list[list[Any]] = [[name, inp.environ.get(name)] for name in _PYTHON_VARS]
+    for path in files:
+        try:
+            st = path.stat()
+        except OSError:
+            stamps.append([str(path)])
+        else:
+            stamps.append([str(path), st.st_ino, st.st_size, st.st_mtime_ns])
+    return stamps
+
+
+def _probe_cache_file(found: str, inp: Inputs) -> Path:
+    """One file per tool and Python environment (shells with another PYTHONPATH keep their own answer)."""
+    value = inp.environ.get("XDG_CACHE_HOME", "")
+    base = Path(value) if os.path.isabs(value) else inp.home / ".cache"
+    key = json.dumps([found, *(inp.environ.get(name) for name in _PYTHON_VARS)])
+    return base / "bootstrap" / "doctor" / f"version-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
+def probe_version(found: str, inp: Inputs) -> Ran:
+    """`found --version`, or its remembered successful answer (see PROBE_TTL)."""
+    stamps = _probe_stamps(found, inp)
+    cache = _probe_cache_file(found, inp) if stamps is not None else None
+    if cache is not None:
+        try:
+            saved = json.loads(cache.read_text())
+            if saved["stamps"] == stamps and 0 <= time.time() - float(saved["at"]) < PROBE_TTL:
+                return Ran(0, str(saved["stdout"]), str(saved["stderr"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    ran = run_process([found, "--version"], inp.environ, inp.timeouts.process)
+    if cache is not None and ran.returncode == 0:
+        record = {"stamps": stamps, "at": time.time(), "stdout": ran.stdout, "stderr": ran.stderr}
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_name(f"{cache.name}.{os.getpid()}.{threading.get_ident()}")
+            partial.write_text(json.dumps(record))
+            os.replace(partial, cache)
+        except OSError:
+            pass  # an unwritable cache only means the next doctor runs the tool again
+    return ran
+
+
 def parallel(calls: list[Callable[[], Any]], timeout: float) -> list[Any]:
     """Run `calls` in daemon threads; each slot holds the value, the exception, or TimeoutError."""
     results: list[Any] = [TimeoutError(f"no result within {timeout:g} s")] * len(calls)
@@ -211,7 +283,7 @@ def tools_aws(inp: Inputs) -> Result:
         return warn(
             "aws (the AWS CLI) is not on PATH: okta-login works, but you need it to use AWS", AWS_CLI_INSTALL
         )
-    ran = run_process([found, "--version"], inp.environ, inp.timeouts.process)
+    ran = probe_version(found, inp)
     text = (ran.stdout + ran.stderr).strip()
     if ran.returncode is None:
         return warn(
@@ -253,7 +325,7 @@ def tools_aws_okta_processor(inp: Inputs) -> Result:
                 path=str(beside),
             )
         return fail(f"{TOOL} is not installed: okta-login cannot log in without it", TOOL_INSTALL)
-    ran = run_process([found, "--version"], inp.environ, inp.timeouts.process)
+    ran = probe_version(found, inp)
     text = (ran.stdout + ran.stderr).strip()
     if ran.returncode is None:
         return fail(

@@ -1,0 +1,1 @@
+"""The benchmark: `python bench/run.py [--quick]` or `python -m bench` (not part of the test suite)."""
