@@ -56,31 +56,55 @@ def ensure_private_dir(path: Path) -> None:
 
 @contextlib.contextmanager
 def locked(lock_path: Path, what: str = "another `bootstrap` run") -> Iterator[None]:
-    """Hold an exclusive lock so two setup/uninstall runs never interleave their edits."""
-    ensure_private_dir(lock_path.parent)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+    """Hold an exclusive lock so two setup/uninstall runs never interleave their edits.
+
+    `uninstall` deletes the lock file (and the directory) while holding the lock; a run that was waiting
+    then holds a lock on a deleted file, which guards nothing: it starts over on the current file.
+    """
+    while True:
+        ensure_private_dir(lock_path.parent)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            # Wait for the other run instead of failing: it finishes in well under a second.
-            import signal
-
-            def _timeout(_sig: int, _frame: object) -> None:
-                raise TimeoutError
-
-            old = signal.signal(signal.SIGALRM, _timeout)
-            signal.alarm(30)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except FileNotFoundError:
+            continue  # the directory was removed between mkdir and open
+        try:
+            _acquire(fd, lock_path, what)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            except TimeoutError:
-                raise BootstrapError(
-                    f"{what} holds {lock_path} for over 30 s",
-                    "wait for it to finish, or remove the lock file if no bootstrap is running",
-                ) from None
-            finally:
-                signal.alarm(0)
-                signal.signal(signal.SIGALRM, old)
+                current = os.stat(lock_path)
+            except FileNotFoundError:
+                current = None
+            mine = os.fstat(fd)
+        except BaseException:
+            os.close(fd)
+            raise
+        if current is not None and (current.st_dev, current.st_ino) == (mine.st_dev, mine.st_ino):
+            break
+        os.close(fd)
+    try:
         yield
     finally:
         os.close(fd)
+
+
+def _acquire(fd: int, lock_path: Path, what: str) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        # Wait for the other run instead of failing: it finishes in well under a second.
+        import signal
+
+        def _timeout(_sig: int, _frame: object) -> None:
+            raise TimeoutError
+
+        old = signal.signal(signal.SIGALRM, _timeout)
+        signal.alarm(30)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except TimeoutError:
+            raise BootstrapError(
+                f"{what} holds {lock_path} for over 30 s",
+                "wait for it to finish, or remove the lock file if no bootstrap is running",
+            ) from None
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, old)

@@ -16,6 +16,9 @@ from bootstrap.fsutil import atomic_write, ensure_private_dir, locked, sha256
 from bootstrap.userconfig import Change, UserConfig
 
 NIX_STORE = "/nix/store/"
+# Change.sha256 of a file the user edited after setup: it matches no content, so uninstall only removes
+# the block (restoring the backup would lose the edits).
+EDITED = "edited-by-user"
 
 
 @dataclass
@@ -106,17 +109,22 @@ def plan_setup(shell: str, settings: render.LoginSettings, cfg: UserConfig | Non
     return plan
 
 
+def _lines(data: bytes) -> list[str]:
+    # Split on \n only (str.splitlines also splits on \r, \f, \x1c...): the lines patch(1) sees.
+    *lines, last = data.decode("utf-8", "replace").split("\n")
+    return [line + "\n" for line in lines] + ([last] if last else [])
+
+
 def diff(plan: Plan) -> str:
     out: list[str] = []
     for edit in plan.edits:
         if not edit.changes_file:
             continue
-        before = (edit.before or b"").decode("utf-8", "replace").splitlines(keepends=True)
-        after = edit.after.decode("utf-8", "replace").splitlines(keepends=True)
         old = str(edit.path) if edit.before is not None else "/dev/null"
-        out.extend(difflib.unified_diff(before, after, old, str(edit.path)))
-        if out and not out[-1].endswith("\n"):
-            out.append("\n\\ No newline at end of file\n")
+        for line in difflib.unified_diff(_lines(edit.before or b""), _lines(edit.after), old, str(edit.path)):
+            # A last line without newline (in the old or the new file) gets patch's marker after it,
+            # wherever it falls in the hunk, not glued to the next line.
+            out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
     return "".join(out)
 
 
@@ -139,9 +147,14 @@ def apply(plan: Plan, cfg: UserConfig) -> list[Edit]:
             if edit.before is not None and edit.kind == "block":
                 change.backup = str(_backup(edit.path, edit.before))
             cfg.changes.append(change)
+        elif edit.kind == "block" and edit.before is not None and sha256(edit.before) != change.sha256:
+            # The user edited the file since our last write: from now on uninstall must only remove our
+            # block, never restore the backup or delete the file, or those edits would be lost.
+            change.sha256 = EDITED
         edit.real.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(edit.real, edit.after)
-        change.sha256 = sha256(edit.after)
+        if change.sha256 != EDITED:
+            change.sha256 = sha256(edit.after)
         written.append(edit)
     # Files already right (a re-run) still need their record, e.g. after a lost config.
     for edit in plan.edits:
@@ -153,6 +166,7 @@ def apply(plan: Plan, cfg: UserConfig) -> list[Edit]:
 def run_setup(plan: Plan, cfg: UserConfig) -> list[Edit]:
     """Apply under the lock and save the config; the lock keeps concurrent runs from interleaving."""
     with locked(paths.lock_file()):
+        _refresh(plan)
         fresh = userconfig.load() or UserConfig()
         # Keep records written by a run that finished while we waited for the lock.
         for change in fresh.changes:
@@ -161,6 +175,25 @@ def run_setup(plan: Plan, cfg: UserConfig) -> list[Edit]:
         written = apply(plan, cfg)
         userconfig.save(cfg)
     return written
+
+
+def _refresh(plan: Plan) -> None:
+    """Re-base the plan on the files as they are now, under the lock.
+
+    The plan was made before the lock was taken; another run (or the user) may have changed a file since.
+    Writing the stale `after` would undo that change, and a stale `before` would look like a user edit.
+    """
+    for edit in plan.edits:
+        current = _read(edit.real)
+        if current == edit.before:
+            continue
+        if edit.kind == "block":
+            span = blocks.find(edit.after, edit.path)
+            assert span is not None
+            block = edit.after[span[0] : span[1]].decode("utf-8")
+            edit.after = blocks.insert(current or b"", block, edit.path)
+        edit.before = current
+        edit.blocked = why_unwritable(edit.real)
 
 
 @dataclass
@@ -203,8 +236,10 @@ def _undo_change(change: Change) -> Undo:
 def run_uninstall(keep_config: bool) -> list[Undo]:
     """Undo every recorded change; also clear blocks and drop-ins a lost config no longer lists."""
     cfg_path = paths.config_file()
+    userconfig.load()  # a broken config fails here, before the lock file is created
     with locked(paths.lock_file()):
         cfg = userconfig.load() or UserConfig()
+        _check_markers([Path(c.path) for c in cfg.changes if c.kind == "block"] + shells.rc_candidates())
         results = [_undo_change(c) for c in cfg.changes]
         done = {u.path for u in results}
         for path in shells.rc_candidates():
@@ -230,10 +265,20 @@ def run_uninstall(keep_config: bool) -> list[Undo]:
         else:
             cfg_path.unlink(missing_ok=True)
             _rmdir_quietly(paths.backup_dir())
+            # Deleted while still held: a run waiting for it notices and locks the next file (fsutil.locked).
+            paths.lock_file().unlink(missing_ok=True)
     if not keep_config:
-        paths.lock_file().unlink(missing_ok=True)
         _rmdir_quietly(paths.config_dir())
     return results
+
+
+def _check_markers(files: list[Path]) -> None:
+    """Raise on broken markers in any file before undoing anything: refuse whole, never half-way."""
+    for path in files:
+        real = Path(os.path.realpath(path))
+        data = _read(real)
+        if data is not None and not why_unwritable(real):
+            blocks.find(data, path)
 
 
 def _rmdir_quietly(path: Path) -> None:

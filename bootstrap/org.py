@@ -74,7 +74,9 @@ def load(path: Path | None) -> Org:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BootstrapError(f"org file {path}: not valid TOML: {exc}") from None
+        last = text.rstrip("\n").count("\n") + 1
+        reason = str(exc).replace("(at end of document)", f"(at line {last}, the end of the file)")
+        raise BootstrapError(f"org file {path}: not valid TOML: {reason}") from None
     return parse(data, str(path))
 
 
@@ -82,15 +84,15 @@ def parse(data: dict[str, Any], where: str) -> Org:
     values: dict[str, Any] = {}
     for section, content in data.items():
         if section not in _SCHEMA:
-            raise BootstrapError(f"{where}: unknown section [{section}]", "expected only [okta] and [aws]")
+            # One line with file, key and what is expected: a top-level key is not a section.
+            what = f"section [{section}]" if isinstance(content, dict) else f"top-level key {section}"
+            raise BootstrapError(f"{where}: unknown {what}: expected only the sections [okta] and [aws]")
         if not isinstance(content, dict):
             raise BootstrapError(f"{where}: {section} must be a table ([{section}])")
         for key, value in content.items():
             if key not in _SCHEMA[section]:
                 known = ", ".join(_SCHEMA[section])
-                raise BootstrapError(
-                    f"{where}: unknown key {section}.{key}", f"known keys in [{section}]: {known}"
-                )
+                raise BootstrapError(f"{where}: unknown key {section}.{key}: expected one of {known}")
             typ, expected = _SCHEMA[section][key]
             if not isinstance(value, typ) or isinstance(value, bool):
                 raise BootstrapError(

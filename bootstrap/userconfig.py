@@ -13,7 +13,8 @@ from bootstrap.errors import BootstrapError
 from bootstrap.fsutil import atomic_write, ensure_private_dir
 
 FORMAT_VERSION = 1
-REWRITE_HINT = "run `bootstrap setup` to rewrite it"
+# `bootstrap setup` reads the config too, so it cannot rewrite a broken one: the file must go first.
+REWRITE_HINT = "fix that line, or move the file aside and run `bootstrap setup` again"
 
 
 @dataclass
@@ -42,9 +43,25 @@ class UserConfig:
         return None
 
 
-def _line_of(text: str, key: str) -> int | None:
-    match = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+def _line_of(text: str, key: str, start: int = 0) -> int | None:
+    # [ \t], not \s: \s would match newlines and name the blank line before the key.
+    match = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.MULTILINE).search(text, start)
     return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def _toml_error(exc: tomllib.TOMLDecodeError, text: str) -> str:
+    # tomllib says "(at end of document)" for an unclosed array or string: name the last line instead.
+    last = text.rstrip("\n").count("\n") + 1
+    return str(exc).replace("(at end of document)", f"(at line {last}, the end of the file)")
+
+
+_CHANGE_TYPES: dict[str, tuple[type, str]] = {
+    "path": (str, "must be an absolute path (a string)"),
+    "kind": (str, 'must be "block" or "dropin"'),
+    "existed": (bool, "must be true or false"),
+    "backup": (str, "must be an absolute path (a string) or empty"),
+    "sha256": (str, "must be a string"),
+}
 
 
 def load(path: Path | None = None) -> UserConfig | None:
@@ -54,20 +71,21 @@ def load(path: Path | None = None) -> UserConfig | None:
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         return None
-    except UnicodeDecodeError:
-        raise BootstrapError(f"{path}: not UTF-8 text", REWRITE_HINT) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise BootstrapError(f"{path} (line {line}): not UTF-8 text", REWRITE_HINT) from None
     except OSError as exc:
         raise BootstrapError(f"{path}: cannot be read: {exc.strerror}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise BootstrapError(f"{path}: {exc}", REWRITE_HINT) from None
+        raise BootstrapError(f"{path}: {_toml_error(exc, text)}", REWRITE_HINT) from None
     return _parse(data, text, path)
 
 
 def _parse(data: dict[str, Any], text: str, path: Path) -> UserConfig:
-    def bad(key: str, expected: str) -> BootstrapError:
-        line = _line_of(text, key)
+    def bad(key: str, expected: str, start: int = 0) -> BootstrapError:
+        line = _line_of(text, key, start)
         at = f" (line {line})" if line else ""
         return BootstrapError(f"{path}{at}: {key} {expected}", REWRITE_HINT)
 
@@ -93,13 +111,27 @@ def _parse(data: dict[str, Any], text: str, path: Path) -> UserConfig:
     changes = data.get("changes", [])
     if not isinstance(changes, list):
         raise bad("changes", "must be a list of [[changes]] tables")
-    for item in changes:
-        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
-            raise bad("path", "in [[changes]] must be a string")
-        try:
-            cfg.changes.append(Change(**item))
-        except TypeError:
-            raise bad("changes", f"has an unexpected entry: {sorted(item)}") from None
+    # Each entry drives what uninstall restores or deletes: check every field, naming its own line.
+    tables = [m.start() for m in re.finditer(r"^[ \t]*\[\[[ \t]*changes[ \t]*\]\]", text, re.MULTILINE)]
+    for index, item in enumerate(changes):
+        start = tables[index] if index < len(tables) else 0
+        if not isinstance(item, dict):
+            raise bad("changes", "must be a list of [[changes]] tables")
+        for key, value in item.items():
+            if key not in _CHANGE_TYPES:
+                raise bad(key, f"in [[changes]] is unknown: expected only {', '.join(_CHANGE_TYPES)}", start)
+            typ, expected = _CHANGE_TYPES[key]
+            if not isinstance(value, typ):
+                raise bad(key, f"in [[changes]] {expected}", start)
+        if not isinstance(item.get("path"), str) or not Path(item["path"]).is_absolute():
+            raise bad("path", "in [[changes]] " + _CHANGE_TYPES["path"][1], start)
+        if item.get("kind") not in ("block", "dropin"):
+            raise bad("kind", "in [[changes]] " + _CHANGE_TYPES["kind"][1], start)
+        if not isinstance(item.get("existed"), bool):
+            raise bad("existed", "in [[changes]] " + _CHANGE_TYPES["existed"][1], start)
+        if item.get("backup") and not Path(item["backup"]).is_absolute():
+            raise bad("backup", "in [[changes]] " + _CHANGE_TYPES["backup"][1], start)
+        cfg.changes.append(Change(**item))
     return cfg
 
 
