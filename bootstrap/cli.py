@@ -167,7 +167,7 @@ def setup(
         from bootstrap import login
 
         login.confirm_setup(settings, say=say)
-    rc = next((e.path for e in plan.edits if e.kind == "block"), None)
+    rc = next((e.path for e in plan.edits if e.kind == "block" and not e.blocked), None)
     say(f"Next: {shells.reload_hint(shell_name, rc)}, then run `okta-login`.")
     return 0
 
@@ -175,7 +175,6 @@ def setup(
 def _report_blocked(plan: install.Plan) -> None:
     for edit in plan.blocked:
         warn(f"Not changed: {edit.path}: {edit.blocked}.")
-        block = render.render_block(shells.dropin_path(plan.shell), paths.home())
         option = {"bash": "programs.bash.initExtra", "zsh": "programs.zsh.initContent"}.get(
             plan.shell, "your shell's init"
         )
@@ -183,7 +182,8 @@ def _report_blocked(plan: install.Plan) -> None:
             "Add these lines to your dotfiles, or with home-manager to "
             f"{option} (or enable programs.bootstrap from this repo's flake):"
         )
-        say(block.rstrip("\n"))
+        # The block this very file would have had (in ~/.profile it is guarded to run in bash only).
+        say(install.planned_block(edit).rstrip("\n"))
 
 
 @app.command()
@@ -197,12 +197,13 @@ def uninstall(
     if _interactive() and not yes and not typer.confirm("Remove okta-login and undo setup?", default=True):
         say("Nothing changed.")
         return 1
+    had_config_dir = paths.config_dir().exists()
     results = install.run_uninstall(keep_config)
     if not results:
         say("Nothing to undo: bootstrap had not changed any file.")
     for undo in results:
         say(f"  {undo.path}: {undo.action}")
-    if not keep_config:
+    if not keep_config and had_config_dir and not paths.config_dir().exists():
         say(f"Removed {paths.config_dir()}.")
     say("Open a new terminal so that okta-login disappears from it.")
     return 0
@@ -349,7 +350,8 @@ def run(argv: list[str] | None = None) -> int:
         _fail(exc.message, exc.hint)
         return 1
     except typer.Abort as exc:
-        if isinstance(exc.__cause__, EOFError):
+        # Click raises Abort "from None" for Ctrl-D: the EOFError is only in __context__.
+        if isinstance(exc.__cause__ or exc.__context__, EOFError):
             _fail("input ended before every question was answered", "pass the values as flags")
             return 1
         typer.echo("Interrupted; nothing more was changed.", err=True)

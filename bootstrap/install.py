@@ -115,6 +115,13 @@ def _lines(data: bytes) -> list[str]:
     return [line + "\n" for line in lines] + ([last] if last else [])
 
 
+def planned_block(edit: Edit) -> str:
+    """Our block as `edit` would write it into its file."""
+    span = blocks.find(edit.after, edit.path)
+    assert span is not None, "a block edit always holds the block"
+    return edit.after[span[0] : span[1]].decode("utf-8")
+
+
 def diff(plan: Plan) -> str:
     out: list[str] = []
     for edit in plan.edits:

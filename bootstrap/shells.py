@@ -41,8 +41,9 @@ def detect(override: str | None = None) -> str:
     login = _name(os.environ.get("SHELL", ""))
     if login in SUPPORTED:
         return login
-    seen = detected or login or "none"
-    raise BootstrapError(f"cannot use the detected shell ({seen})", _UNSUPPORTED_HINT)
+    seen = [f"{detected} (running)"] if detected else []
+    seen += [f"{login} ($SHELL)"] if login else []
+    raise BootstrapError(f"unsupported shell: {', '.join(seen) or 'none detected'}", _UNSUPPORTED_HINT)
 
 
 def zdotdir(home: Path) -> Path:

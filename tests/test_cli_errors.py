@@ -273,11 +273,6 @@ def test_terminal_input_ending_at_the_prompt_changes_nothing(isolated_env: Path)
     assert snapshot(isolated_env) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.run looks for EOFError in Abort.__cause__, but click raises Abort() from None "
-    "(the EOFError is only in __context__): Ctrl-D is reported as Ctrl-C, exit 130",
-)
 def test_terminal_input_ending_at_the_prompt_exits_1(isolated_env: Path) -> None:
     status, output = _eof_at_prompt()
     assert status == 1 and "input ended" in output

@@ -555,11 +555,6 @@ def test_read_only_profile_gets_the_guarded_lines(
     assert (isolated_env / ".bashrc").read_bytes() == block()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli._report_blocked renders the block without bash_only: the lines it prints for a read-only "
-    "~/.profile lack the BASH_VERSION guard, so dash would source bash code",
-)
 def test_read_only_profile_prints_the_exact_guarded_block(
     isolated_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
