@@ -195,10 +195,7 @@ def _refresh(plan: Plan) -> None:
         if current == edit.before:
             continue
         if edit.kind == "block":
-            span = blocks.find(edit.after, edit.path)
-            assert span is not None
-            block = edit.after[span[0] : span[1]].decode("utf-8")
-            edit.after = blocks.insert(current or b"", block, edit.path)
+            edit.after = blocks.insert(current or b"", planned_block(edit), edit.path)
         edit.before = current
         edit.blocked = why_unwritable(edit.real)
 
