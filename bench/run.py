@@ -550,7 +550,6 @@ class Report:
     memory: list[Memory]
     where: list[str]
     notes: list[str]
-    shell_options: list[Added] = field(default_factory=list)
 
     def table(self) -> str:
         rows = [
@@ -636,13 +635,6 @@ class Report:
                 "tools in the same environment; the Nix build uses nixpkgs' Typer whatever pyproject says.",
                 "",
                 self.info_table(),
-                "",
-            ]
-        for o in self.shell_options:
-            parts += [
-                f"`{o.shell} -ic exit` with okta-login.fish autoloaded from `functions/` (read on first use) "
-                f"instead of sourced from `conf.d/` at every start (the installed layout): "
-                f"{o.added:+.3f} ms (paired {o.paired:+.3f}) against the same shell without bootstrap.",
                 "",
             ]
         parts += [
@@ -828,18 +820,6 @@ def measure(
         without = Candidate(f"`{shell} -ic exit` (without)", [shell, "-ic", "exit"], w.bare_env)
         shell_pool += [with_, without]
         added.append(Added(shell, with_, without))
-    # What fish would cost with okta-login autoloaded from functions/ (read on first use) instead of
-    # defined by conf.d/ at every start: the same HOME with the file moved.
-    options: list[Added] = []
-    if "fish" in [a.shell for a in added]:
-        auto = w.tmp / "home-fish-autoload"
-        shutil.copytree(w.home, auto, symlinks=True)
-        (auto / ".config/fish/functions").mkdir(parents=True, exist_ok=True)
-        (auto / ".config/fish/conf.d/okta-login.fish").rename(auto / ".config/fish/functions/okta-login.fish")
-        auto_env = {k: v.replace(str(w.home), str(auto)) for k, v in w.env.items()}
-        fish_auto = Candidate("`fish -ic exit` (functions/)", ["fish", "-ic", "exit"], auto_env)
-        shell_pool.append(fish_auto)
-        options.append(Added("fish", fish_auto, next(a.without for a in added if a.shell == "fish")))
     log(f"shell starts: {len(shell_pool)} candidates × {args.shell_rounds} rounds")
     interleave(spawner, shell_pool, args.shell_rounds, args.warmup, rng, "shell starts")
     for a in added:
@@ -908,7 +888,6 @@ def measure(
     report = Report(
         args, dt.datetime.now(dt.UTC), [], ratios, infos, added, bounded, mem, where_blocks, notes
     )
-    report.shell_options = options
     return report
 
 

@@ -87,11 +87,11 @@ def plan_setup(shell: str, settings: render.LoginSettings, cfg: UserConfig | Non
     plan = Plan(shell)
     wanted = shells.targets(shell, home)
     # Drop-ins of shells set up earlier follow the new user/role too (their rc blocks stay as they are).
-    for change in cfg.changes if cfg else []:
-        if change.kind == "dropin":
-            for other in shells.SUPPORTED:
-                if other != shell and Path(change.path) == shells.dropin_path(other):
-                    wanted.insert(0, shells.Target(Path(change.path), "dropin"))
+    recorded = {Path(c.path) for c in cfg.changes if c.kind == "dropin"} if cfg else set()
+    for other in shells.SUPPORTED:
+        earlier = shells.dropin_targets(other)
+        if other != shell and recorded & {t.path for t in earlier}:
+            wanted = earlier + wanted
     seen: set[Path] = set()
     for target in wanted:
         if target.path in seen:
@@ -100,13 +100,19 @@ def plan_setup(shell: str, settings: render.LoginSettings, cfg: UserConfig | Non
         real = Path(os.path.realpath(target.path))
         before = _read(real)
         if target.kind == "dropin":
-            dropin_shell = target.path.suffix.lstrip(".")
-            after = render.render_dropin(dropin_shell, settings).encode("utf-8")
+            after = dropin_content(target.path, settings, home)
         else:
             block = render.render_block(shells.dropin_path(shell), home, target.bash_only)
             after = blocks.insert(before or b"", block, target.path)
         plan.edits.append(Edit(target.path, real, target.kind, before, after, why_unwritable(real)))
     return plan
+
+
+def dropin_content(path: Path, settings: render.LoginSettings, home: Path) -> bytes:
+    """What setup writes into the bootstrap-owned file `path` (doctor compares against it too)."""
+    if path == shells.fish_loader_path():
+        return render.render_fish_loader(shells.dropin_path("fish"), home).encode("utf-8")
+    return render.render_dropin(path.suffix.lstrip("."), settings).encode("utf-8")
 
 
 def _lines(data: bytes) -> list[str]:
@@ -254,8 +260,7 @@ def run_uninstall(keep_config: bool) -> list[Undo]:
             if data is not None and blocks.present(data, path) and not why_unwritable(real):
                 atomic_write(real, blocks.remove(data, path))
                 results.append(Undo(path, "removed bootstrap's block"))
-        for shell in shells.SUPPORTED:
-            dropin = shells.dropin_path(shell)
+        for dropin in shells.owned_files():
             if dropin not in done and dropin.exists():
                 dropin.unlink()
                 results.append(Undo(dropin, "deleted"))

@@ -114,6 +114,14 @@ def render_dropin(shell: str, settings: LoginSettings) -> str:
     )
 
 
+def render_fish_loader(function_file: Path, home: Path) -> str:
+    try:
+        word = '"$HOME"/' + fish_quote(str(function_file.relative_to(home)))
+    except ValueError:
+        word = fish_quote(str(function_file))
+    return _render("okta-login-loader.fish.j2", version=__version__, function_file=word)
+
+
 def shell_path_word(path: Path, home: Path) -> str:
     """A bash/zsh word for `path`: relative to $HOME when under it, so the rc file stays portable."""
     try:

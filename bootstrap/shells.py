@@ -86,15 +86,31 @@ class Target:
 
 
 def dropin_path(shell: str) -> Path:
-    if shell == "fish":
-        return paths.fish_conf_d() / "okta-login.fish"
+    """The file that defines okta-login for `shell` (bootstrap owns and regenerates it)."""
     return paths.config_dir() / f"okta-login.{shell}"
 
 
-def targets(shell: str, home: Path | None = None) -> list[Target]:
-    """Every file setup touches for `shell`, drop-in first."""
-    home = home or paths.home()
+def fish_loader_path() -> Path:
+    """fish loads conf.d itself (no rc edit); the file there only loads the function on first use."""
+    return paths.fish_conf_d() / "okta-login.fish"
+
+
+def dropin_targets(shell: str) -> list[Target]:
     out = [Target(dropin_path(shell), "dropin")]
+    if shell == "fish":
+        out.append(Target(fish_loader_path(), "dropin"))
+    return out
+
+
+def owned_files() -> list[Path]:
+    """Every file bootstrap may have written for any shell (uninstall removes them all)."""
+    return [t.path for shell in SUPPORTED for t in dropin_targets(shell)]
+
+
+def targets(shell: str, home: Path | None = None) -> list[Target]:
+    """Every file setup touches for `shell`, drop-ins first."""
+    home = home or paths.home()
+    out = dropin_targets(shell)
     if shell == "bash":
         out.append(Target(home / ".bashrc", "block"))
         login = bash_login_file(home)

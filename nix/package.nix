@@ -70,6 +70,7 @@ buildPythonApplication {
     moto
     trustme
     pexpect
+    hatchling
   ];
   # The sandbox has neither real shells to spare nor network nor nix.
   disabledTestMarks = [

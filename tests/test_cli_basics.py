@@ -118,6 +118,8 @@ def test_unexpected_error_exits_3_with_a_doctor_hint(isolated_env: Path) -> None
 
 
 def test_templates_ship_inside_the_wheel(tmp_path: Path) -> None:
+    # In the Nix sandbox there is no pip: there the package build itself proves the templates ship.
+    pytest.importorskip("pip")
     proc = subprocess.run(
         [
             sys.executable,

@@ -42,6 +42,17 @@ def test_interactive_shell_gets_okta_login_until_uninstall(shell: str, isolated_
     assert _probe(shell) == "MISSING"
 
 
+def test_fish_gets_the_function_through_the_conf_d_loader(isolated_env: Path) -> None:
+    assert run(["setup", "--user", "dev@example.com", "--shell", "fish", "--no-verify"]) == 0
+    loader = isolated_env / ".config/fish/conf.d/okta-login.fish"
+    assert "source " in loader.read_text() and "okta-login()" not in loader.read_text()
+    proc = subprocess.run(
+        ["fish", "-ic", "okta-login --help"], capture_output=True, text=True, timeout=30,
+        stdin=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    assert "usage: okta-login [ROLE]" in proc.stdout, proc.stderr
+
+
 def test_bash_login_shell_gets_it_through_profile(isolated_env: Path) -> None:
     # Debian/Ubuntu's ~/.profile sources ~/.bashrc only for interactive shells; a login shell
     # over ssh that runs a command would miss it without our guarded block in ~/.profile.

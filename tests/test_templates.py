@@ -87,6 +87,31 @@ def test_sources_and_runs_under_strict_options(shell: str, org: str, tmp_path: P
     assert "active until" in proc.stderr
 
 
+def test_fish_loader_parses_and_is_formatted(tmp_path: Path) -> None:
+    path = tmp_path / "loader.fish"
+    path.write_text(render.render_fish_loader(Path.home() / ".config/bootstrap/okta-login.fish", Path.home()))
+    assert _run(["fish", "--no-execute", str(path)]).returncode == 0
+    proc = subprocess.run(["fish_indent"], input=path.read_text(), capture_output=True, text=True, timeout=30)
+    assert proc.stdout == path.read_text()
+
+
+def test_fish_loader_reads_the_function_on_first_use(tmp_path: Path) -> None:
+    function_file = write_dropin(tmp_path, "fish")
+    loader = tmp_path / "loader.fish"
+    loader.write_text(render.render_fish_loader(function_file, tmp_path))
+    env = dict(os.environ, HOME=str(tmp_path), PATH=f"{STUB_DIR}{os.pathsep}{os.environ['PATH']}")
+    env["STUB_MODE"] = "success"
+    first = 'okta-login other-role; echo "rc=$status $AWS_ACCESS_KEY_ID"'
+    script = f"source {loader}; {first}; okta-login; echo rc=$status"
+    proc = run_shell("fish", script, env)
+    assert proc.stdout.splitlines() == ["rc=0 ASIASTUBKEY0000WXYZ", "rc=0"], proc.stderr
+    assert "role other-role (account" in proc.stderr
+    function_file.unlink()
+    proc = run_shell("fish", f"source {loader}; okta-login; echo rc=$status", env)
+    assert proc.stdout.strip() == "rc=1"
+    assert "okta-login.fish is missing: run bootstrap setup" in proc.stderr
+
+
 @pytest.mark.parametrize("bash_only", [False, True])
 def test_rc_block_is_posix_and_lints(bash_only: bool, tmp_path: Path) -> None:
     """The block may land in ~/.profile, which dash reads: it must be plain POSIX sh."""

@@ -487,15 +487,16 @@ def profile(inp: Inputs) -> Result:
     targets = shells.targets(shell_name, home)
     wanted_dropins = {t.path for t in targets if t.kind == "dropin"}
     wanted_dropins |= {Path(c.path) for c in cfg.changes if c.kind == "dropin"}
+    owners = {t.path: sh for sh in shells.SUPPORTED for t in shells.dropin_targets(sh)}
     for dropin in sorted(wanted_dropins):
         data = _read(Path(os.path.realpath(dropin)))
-        dropin_shell = dropin.suffix.lstrip(".")
+        dropin_shell = owners.get(dropin, dropin.suffix.lstrip("."))
         if data is None:
             status: Status = "fail" if dropin_shell == shell_name else "warn"
             problems.add(status, f"{_tilde(dropin, home)} is missing", SETUP)
             files[str(dropin)] = "missing"
         elif settings is not None and dropin_shell in render.SHELLS:
-            if data != render.render_dropin(dropin_shell, settings).encode():
+            if data != install.dropin_content(dropin, settings, home):
                 problems.add(
                     "warn",
                     f"{_tilde(dropin, home)} is out of date (older bootstrap, other settings, or edited)",
