@@ -10,37 +10,13 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from clikit import cli, snapshot
 
 from bootstrap import paths, render, shells, userconfig
-from bootstrap.cli import run
 
 BOOTSTRAP = [sys.executable, "-m", "bootstrap"]
 USER = "dev@example.com"
 SETUP = ["setup", "--no-verify", "--user", USER]
-
-Snapshot = dict[str, tuple[str, bytes, int]]
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = run(list(args))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err and "Traceback" not in out.out
-    return code, out.out, out.err
-
-
-def snapshot(root: Path) -> Snapshot:
-    out: Snapshot = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            p = Path(dirpath, name)
-            st = p.lstat()
-            if p.is_symlink():
-                out[str(p)] = ("link", os.readlink(p).encode(), 0)
-            elif p.is_dir():
-                out[str(p)] = ("dir", b"", st.st_mode & 0o7777)
-            else:
-                out[str(p)] = ("file", p.read_bytes(), st.st_mode & 0o7777)
-    return out
 
 
 def has_block(path: Path) -> bool:

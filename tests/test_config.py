@@ -8,38 +8,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from clikit import cli, snapshot
 
 from bootstrap import org as orgmod
 from bootstrap import paths, render, shells, userconfig
-from bootstrap.cli import run
 from bootstrap.org import Org
 
 USER = "dev@example.com"
 SETUP = ["setup", "--no-verify", "--shell", "bash", "--user", USER]
-
-Snapshot = dict[str, tuple[str, bytes, int]]
-
-
-def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = run(list(args))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err and "Traceback" not in out.out
-    return code, out.out, out.err
-
-
-def snapshot(root: Path) -> Snapshot:
-    out: Snapshot = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            p = Path(dirpath, name)
-            mode = p.lstat().st_mode & 0o7777
-            if p.is_symlink():
-                out[str(p)] = ("link", os.readlink(p).encode(), 0)
-            elif p.is_dir():
-                out[str(p)] = ("dir", b"", mode)
-            else:
-                out[str(p)] = ("file", p.read_bytes(), mode)
-    return out
 
 
 def error_line(err: str) -> str:

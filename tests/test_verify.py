@@ -113,11 +113,19 @@ def _login_env(world: World, sts_url: str) -> dict[str, str]:
     return env
 
 
-def _verify(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], *args: str) -> tuple[int, str, str]:
+def _keys_for(sts_url: str) -> dict[str, str]:
+    """Static-looking keys aimed at `sts_url`: what STS answers decides the reason."""
+    return {
+        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEEXAMPLE01",
+        "AWS_SECRET_ACCESS_KEY": "s",
+        "AWS_ENDPOINT_URL_STS": sts_url,
+    }
+
+
+def _verify(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], *args: str) -> int:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    code = run(["verify", *args])
-    return code, "", ""
+    return run(["verify", *args])
 
 
 @pytest.fixture
@@ -133,12 +141,12 @@ def test_verify_ok_shows_account_arn_role_and_time_left(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     env = _login_env(configured, sts_server.url)
-    assert _verify(monkeypatch, env)[0] == 0
+    assert _verify(monkeypatch, env) == 0
     out = capsys.readouterr().out
     assert "Account:  205810638802" in out and f"ARN:      {ARN}" in out
     assert "Role:     integrates-dev" in out and "Source:   INTEGRATES_DEV_AWS_*" in out
     assert "(in 59m)" in out or "(in 1h 00m)" in out
-    assert _verify(monkeypatch, env, "--json")[0] == 0
+    assert _verify(monkeypatch, env, "--json") == 0
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is True and data["arn"] == ARN and data["role"] == "integrates-dev"
     assert 3500 < data["seconds_left"] <= 3600
@@ -149,7 +157,7 @@ def test_verify_prefers_the_prefixed_variables_and_ignores_a_missing_profile(
 ) -> None:
     env = _login_env(configured, sts_server.url)
     env["AWS_PROFILE"] = "does-not-exist"
-    assert _verify(monkeypatch, env)[0] == 0
+    assert _verify(monkeypatch, env) == 0
 
 
 def _reason(
@@ -158,7 +166,7 @@ def _reason(
     env: dict[str, str],
     text: bool = True,
 ) -> dict[str, str]:
-    assert _verify(monkeypatch, env, "--json")[0] == 1
+    assert _verify(monkeypatch, env, "--json") == 1
     data: dict[str, str] = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["hint"]
     if not text:
@@ -243,11 +251,7 @@ def test_reason_clock_skew_shows_the_offset(
         " (20261130T102000Z - 15 min.)",
     )
     sts_stand_in.date_offset = timedelta(minutes=-20)  # AWS's clock 20 minutes behind ours
-    env = {
-        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEEXAMPLE01",
-        "AWS_SECRET_ACCESS_KEY": "s",
-        "AWS_ENDPOINT_URL_STS": sts_stand_in.url,
-    }
+    env = _keys_for(sts_stand_in.url)
     data = _reason(monkeypatch, capsys, env)
     assert data["reason"] == "clock-skew"
     assert "20m ahead" in data["message"] or "19m ahead" in data["message"]
@@ -258,9 +262,7 @@ def test_reason_network(
     configured: World, refused_port: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env = {
-        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEEXAMPLE01",
-        "AWS_SECRET_ACCESS_KEY": "s",
-        "AWS_ENDPOINT_URL_STS": f"http://127.0.0.1:{refused_port}",
+        **_keys_for(f"http://127.0.0.1:{refused_port}"),
         "HTTPS_PROXY": "http://proxy.invalid:3128",
         "NO_PROXY": "127.0.0.1",
     }
@@ -276,11 +278,7 @@ def test_reason_tls(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # An HTTPS endpoint whose certificate no trusted CA signed: what a TLS-inspecting proxy looks like.
-    env = {
-        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEEXAMPLE01",
-        "AWS_SECRET_ACCESS_KEY": "s",
-        "AWS_ENDPOINT_URL_STS": untrusted_okta.base_url,
-    }
+    env = _keys_for(untrusted_okta.base_url)
     data = _reason(monkeypatch, capsys, env)
     assert data["reason"] == "tls" and "AWS_CA_BUNDLE" in data["hint"]
 
@@ -298,11 +296,7 @@ def test_verify_never_hangs_on_a_black_hole(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    env = {
-        "AWS_ACCESS_KEY_ID": "ASIAEXAMPLEEXAMPLE01",
-        "AWS_SECRET_ACCESS_KEY": "s",
-        "AWS_ENDPOINT_URL_STS": f"http://{black_hole.organization}",
-    }
+    env = _keys_for(f"http://{black_hole.organization}")
     data = _reason(monkeypatch, capsys, env, text=False)  # each run waits out the timeouts (~10 s)
     assert data["reason"] == "network"
 
