@@ -3,38 +3,31 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
-from bootstrap import aws
+from bootstrap import aws, tool
 from bootstrap.creds import EnvCredentials, human_delta, parse_time
 from bootstrap.errors import BootstrapError
 from bootstrap.render import LoginSettings
 
-TOOL = "aws-okta-processor"
+TOOL = tool.NAME
 # The tool asks for the password (and MFA codes) on the terminal; give a person time to type.
 LOGIN_TIMEOUT = 300
 
 
 def find_tool() -> str:
-    """aws-okta-processor on PATH, else beside this Python (a venv whose bin is not on PATH)."""
-    found = shutil.which(TOOL)
-    if found:
-        return found
-    beside = Path(sys.executable).parent / TOOL
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
-    raise BootstrapError(
-        f"{TOOL} is not installed or not on PATH",
-        "run `nix develop`, or `pip install aws-okta-processor`",
-    )
+    found = tool.find()
+    if found is None:
+        raise BootstrapError(
+            f"{TOOL} is not installed or not on PATH",
+            "run `nix develop`, or `pip install aws-okta-processor`",
+        )
+    return found
 
 
 def command(settings: LoginSettings, *, environment: bool) -> list[str]:

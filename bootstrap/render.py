@@ -7,12 +7,12 @@ so that even an unexpected character can never run as code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bootstrap import __version__, validate
+from bootstrap import __version__, tool, validate
 from bootstrap.errors import BootstrapError
 from bootstrap.org import Org
 
@@ -89,6 +89,8 @@ class LoginSettings:
     user: str
     role: str
     org: Org
+    # How okta-login calls aws-okta-processor (tool.command_word): found where setup runs.
+    tool: str = field(default_factory=tool.command_word)
 
     def __post_init__(self) -> None:
         validate.user(self.user)
@@ -111,6 +113,7 @@ def render_dropin(shell: str, settings: LoginSettings) -> str:
         duration=org.duration_seconds,
         env_prefix=validate.env_prefix(org.env_prefix),
         sign_in_url=org.sign_in_url or "",
+        tool=settings.tool,
     )
 
 

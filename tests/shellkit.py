@@ -48,7 +48,9 @@ def write_dropin(
     tmp: Path, shell: str, user: str = "dev@example.com", role: str = "integrates-dev", org: Org | None = None
 ) -> Path:
     path = tmp / f"okta-login.{shell}"
-    path.write_text(render.render_dropin(shell, render.LoginSettings(user, role, org or Org())))
+    # The stand-in tool is found on PATH by its bare name (STUB_DIR first), whatever this process's PATH.
+    settings = render.LoginSettings(user, role, org or Org(), tool="aws-okta-processor")
+    path.write_text(render.render_dropin(shell, settings))
     return path
 
 

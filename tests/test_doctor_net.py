@@ -37,10 +37,11 @@ def online(
     okta: OktaStandIn, sts_server: MotoSTS, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> OktaStandIn:
     """Set up for the stand-in org; TLS trusts its CA; STS is moto; aws-okta-processor on PATH."""
+    # PATH first: setup renders okta-login for the PATH it sees (tool.command_word), as in a user's shell.
+    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     set_up(write_org(tmp_path, okta.organization))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", okta.ca.bundle_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", sts_server.url)
-    monkeypatch.setenv("PATH", f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     return okta
 

@@ -6,11 +6,15 @@ The real tool against a local Okta and STS is exercised in test_login_e2e.py.
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from shellkit import LOGIN_VARS, SHELLS, STUB_DIR, parse_env, run_shell, source_cmd, write_dropin
 
+from bootstrap import shells
+from bootstrap.cli import run
 from bootstrap.org import Org
 
 pytestmark = pytest.mark.shells
@@ -153,4 +157,25 @@ def test_missing_tool_is_explained(shell: str, tmp_path: Path) -> None:
     status = "$status" if shell == "fish" else "$?"
     proc = run_shell(shell, f'{source_cmd(shell, dropin)}; okta-login; echo "rc={status}"', env)
     assert "rc=127" in proc.stdout
-    assert "aws-okta-processor is not on PATH" in proc.stderr
+    assert "aws-okta-processor not found: run: bootstrap doctor" in proc.stderr
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_venv_off_path_is_called_by_full_path(
+    shell: str, tmp_path: Path, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quick start without Nix: pip put the tool beside bootstrap's Python, in a venv not on PATH."""
+    venv_bin = tmp_path / "venv with space" / "bin"
+    venv_bin.mkdir(parents=True)
+    shutil.copy(STUB_DIR / "aws-okta-processor", venv_bin / "aws-okta-processor")
+    monkeypatch.setattr(sys, "executable", str(venv_bin / "python"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    assert run(["setup", "--user", "dev@example.com", "--shell", shell, "--no-verify"]) == 0
+    dropin = shells.dropin_path(shell)
+    assert str(venv_bin / "aws-okta-processor") in dropin.read_text()
+    env = _env(tmp_path, "success")
+    env["PATH"] = "/usr/bin:/bin"
+    status = "$status" if shell == "fish" else "$?"
+    proc = run_shell(shell, f'{source_cmd(shell, dropin)}; okta-login; echo "rc={status}"', env)
+    assert "rc=0" in proc.stdout, proc.stderr
+    assert _args(tmp_path)[0] == "authenticate"

@@ -203,6 +203,7 @@ def test_unvalidated_values_still_reach_the_tool_verbatim(
         "duration": 3600,
         "env_prefix": "P",
         "sign_in_url": "",
+        "tool": "aws-okta-processor",
     }
     path = tmp / f"okta-login.{shell}"
     path.write_text(render._render(f"okta-login.{shell}.j2", **context))

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bootstrap import aws, blocks, install, paths, render, shells
+from bootstrap import aws, blocks, install, paths, render, shells, tool
 from bootstrap import creds as credsmod
 from bootstrap.doctor import tlsinfo
 from bootstrap.doctor.model import Inputs, Result, Status, fail, ok, skip, warn
@@ -245,7 +245,9 @@ def _settings(inp: Inputs) -> render.LoginSettings | None:
     if cfg is None or org is None or not cfg.user or not cfg.role:
         return None
     try:
-        return render.LoginSettings(cfg.user, cfg.role, org)
+        # The tool as setup would call it from this environment (bare name, or full path off PATH).
+        command = tool.command_word(inp.environ.get("PATH", ""))
+        return render.LoginSettings(cfg.user, cfg.role, org, tool=command)
     except BootstrapError:
         return None
 
@@ -315,16 +317,16 @@ def tools_aws(inp: Inputs) -> Result:
 
 def tools_aws_okta_processor(inp: Inputs) -> Result:
     """aws-okta-processor is where okta-login looks for it (PATH), in a supported version."""
-    found = shutil.which(TOOL, path=inp.environ.get("PATH", ""))
+    path_env = inp.environ.get("PATH", "")
+    found = tool.find(path_env)
     if not found:
-        beside = Path(sys.executable).parent / TOOL
-        if beside.is_file() and os.access(beside, os.X_OK):
-            return warn(
-                f"{TOOL} is installed ({beside}) but not on PATH, where okta-login looks for it",
-                f'export PATH="{beside.parent}:$PATH" in your shell rc file (or `nix develop`)',
-                path=str(beside),
-            )
         return fail(f"{TOOL} is not installed: okta-login cannot log in without it", TOOL_INSTALL)
+    if tool.command_word(path_env) == found:
+        # Off PATH, beside bootstrap's Python: setup renders okta-login with this full path (the profile
+        # check says whether the drop-in is current).
+        found_note = " (not on PATH: okta-login calls it by this full path)"
+    else:
+        found_note = ""
     ran = probe_version(found, inp)
     text = (ran.stdout + ran.stderr).strip()
     if ran.returncode is None:
@@ -350,7 +352,7 @@ def tools_aws_okta_processor(inp: Inputs) -> Result:
             TOOL_INSTALL,
             **details,
         )
-    return ok(f"{TOOL} {dotted} ({found})", **details)
+    return ok(f"{TOOL} {dotted} ({found}){found_note}", **details)
 
 
 # --------------------------------------------------------------------------- local state
