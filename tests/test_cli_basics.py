@@ -107,14 +107,32 @@ def test_offline_commands_import_no_network_library(args: list[str], isolated_en
     assert last == "LOADED []", proc.stdout + proc.stderr
 
 
-def test_unexpected_error_exits_3_with_a_doctor_hint(isolated_env: Path) -> None:
-    # A config path that is a directory is not a user mistake the code anticipates: exit 3, no traceback.
+def test_an_unreadable_config_path_is_a_user_error(isolated_env: Path) -> None:
+    # config.toml is a directory: the user can fix that, so exit 1 with one line, no traceback.
     cfg = isolated_env / ".config/bootstrap/config.toml"
     cfg.mkdir(parents=True)
     proc = _bootstrap("status", env=dict(os.environ))
-    assert proc.returncode in (1, 3)
-    assert "Traceback" not in proc.stderr
-    assert "bootstrap" in proc.stderr and proc.stderr.count("\n") <= 2
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and str(cfg) in proc.stderr
+
+
+def test_a_bug_exits_3_with_a_doctor_hint(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The boundary itself: an exception nobody anticipated (injected into the library) is exit 3."""
+    from bootstrap import session
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("invariant broken")
+
+    monkeypatch.setattr(session, "load", broken)
+    assert run(["status"]) == 3
+    err = capsys.readouterr().err
+    assert "unexpected error: RuntimeError: invariant broken" in err and "bootstrap doctor" in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("BOOTSTRAP_DEBUG", "1")  # and the traceback is there for who asks
+    with pytest.raises(RuntimeError, match="invariant broken"):
+        run(["status"])
 
 
 def test_templates_ship_inside_the_wheel(tmp_path: Path) -> None:
