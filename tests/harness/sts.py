@@ -18,8 +18,9 @@ import select
 import subprocess
 import sys
 import time
-from types import TracebackType
 from typing import Self
+
+from .okta import _Background
 
 DEFAULT_ACCOUNT_ID = "205810638802"
 
@@ -35,7 +36,7 @@ sys.stdin.read()
 """
 
 
-class MotoSTS:
+class MotoSTS(_Background):
     """A running moto server whose STS answers for `account_id`."""
 
     def __init__(self, account_id: str = DEFAULT_ACCOUNT_ID, start_timeout: float = 30.0) -> None:
@@ -95,14 +96,3 @@ class MotoSTS:
     def url(self) -> str:
         """The value for AWS_ENDPOINT_URL_STS."""
         return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
